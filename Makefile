@@ -42,6 +42,7 @@ ref-kernel: $(LINUX)/Makefile
 
 # The tree's bpftool (for its feature probe and link listing tests).
 bpftool: $(LINUX)/Makefile
+	mkdir -p $(BUILD)/bpftool
 	$(MAKE) -s -C $(LINUX)/tools/bpf/bpftool OUTPUT=$(abspath $(BUILD))/bpftool/ \
 		CLANG=clang-19 LLVM_STRIP=llvm-strip-19 -j$$(($$(nproc) + 1))
 
