@@ -10,7 +10,6 @@
 #   make bpftool    build the tree's bpftool  -> .work/build/bpftool
 #   make selftests  build test_progs for our tree (and the reference tests)
 #   make series-check  build every patch of the series on its own, checkpatch
-#   make bench      benchmarks (docs/PERFORMANCE.md)
 SHELL := /bin/bash
 W := .work
 LINUX := $(W)/linux
@@ -24,7 +23,7 @@ SERIES_TESTS := 'sk_lookup*'
 # once the tree has the series.
 REF_TESTS := sk_lookup
 
-.PHONY: all demo check worktree export kernel ref-kernel bpftool selftests series-check bench clean
+.PHONY: all demo check worktree export kernel ref-kernel bpftool selftests series-check clean
 all: kernel selftests
 
 $(LINUX)/Makefile:
@@ -62,9 +61,6 @@ demo: kernel
 
 series-check: $(LINUX)/Makefile
 	scripts/series-check
-
-bench: kernel ref-kernel
-	bench/run
 
 clean:
 	rm -rf $(BUILD)
