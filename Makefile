@@ -7,6 +7,8 @@
 #   make export     turn .work/linux's commits since `base` into patches/
 #   make kernel     build .work/linux          -> .work/build/linux
 #   make ref-kernel build the unmodified tree  -> .work/build/ref
+#   make base-kernel build the stripped base (tag `base`) -> .work/build/base
+#   make bench      benchmark base, ours and ref in the VM (bench/run, ~10 min)
 #   make bpftool    build the tree's bpftool  -> .work/build/bpftool
 #   make selftests  build test_progs for our tree (and the reference tests)
 #   make series-check  build every patch of the series on its own, checkpatch
@@ -23,7 +25,8 @@ SERIES_TESTS := 'sk_lookup*'
 # once the tree has the series.
 REF_TESTS := sk_lookup
 
-.PHONY: all demo check worktree export kernel ref-kernel bpftool selftests series-check clean
+.PHONY: all demo check worktree export kernel ref-kernel base-kernel bpftool selftests bench \
+	series-check clean
 all: kernel selftests
 
 $(LINUX)/Makefile:
@@ -38,6 +41,12 @@ kernel: $(LINUX)/Makefile
 
 ref-kernel: $(LINUX)/Makefile
 	scripts/build-kernel $(W)/src/ref $(BUILD)/ref
+
+# The stripped base: the work tree's tag `base`, exported once to .work/src/base.
+base-kernel: $(LINUX)/Makefile
+	[ -f $(W)/src/base/Makefile ] || { mkdir -p $(W)/src/base && \
+		git -C $(LINUX) archive base | tar -x -C $(W)/src/base; }
+	scripts/build-kernel $(W)/src/base $(BUILD)/base
 
 # The tree's bpftool (for its feature probe and link listing tests).
 bpftool: $(LINUX)/Makefile
@@ -55,6 +64,9 @@ selftests: kernel bpftool
 
 check: kernel selftests
 	scripts/check
+
+bench: kernel ref-kernel base-kernel
+	bench/run
 
 demo: kernel
 	demo/run

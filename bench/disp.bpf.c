@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark programs for the sk_lookup hook.
+ *
+ * pass:      returns SK_PASS without looking at anything; what the hook
+ *            costs for traffic no program claims.
+ * disp_one:  a dispatcher in the style of tubular: the destination
+ * disp_many  (protocol, port, address prefix) is looked up in an LPM trie
+ *            of bindings, whose value is a slot of the SOCKMAP "sockets";
+ *            the socket in that slot receives the packet. disp_one reads a
+ *            trie holding one binding, disp_many one holding 100,000.
+ */
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#define AF_INET 2
+
+/* LPM trie key. The prefix covers protocol, pad and port (32 bits) and
+ * then prefixlen - 32 bits of the address; everything in network order.
+ */
+struct bind_key {
+	__u32 prefixlen;
+	__u8 protocol;
+	__u8 pad;
+	__be16 port;
+	__be32 addr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16);
+	__type(key, struct bind_key);
+	__type(value, __u32);
+} bind_one SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 262144);
+	__type(key, struct bind_key);
+	__type(value, __u32);
+} bind_many SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKMAP);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} sockets SEC(".maps");
+
+SEC("sk_lookup")
+int pass(struct bpf_sk_lookup *ctx)
+{
+	return SK_PASS;
+}
+
+static __always_inline int dispatch(struct bpf_sk_lookup *ctx, void *bindings)
+{
+	struct bind_key key = {
+		.prefixlen = 64,
+		.protocol = ctx->protocol,
+		.port = bpf_htons(ctx->local_port),
+		.addr = ctx->local_ip4,
+	};
+	struct bpf_sock *sk;
+	__u32 *slot;
+	long err;
+
+	if (ctx->family != AF_INET)
+		return SK_PASS;
+	slot = bpf_map_lookup_elem(bindings, &key);
+	if (!slot)
+		return SK_PASS;		/* not ours: bind()-based lookup */
+	sk = bpf_map_lookup_elem(&sockets, slot);
+	if (!sk)
+		return SK_DROP;		/* bound, but the service is down */
+	err = bpf_sk_assign(ctx, sk, 0);
+	bpf_sk_release(sk);
+	return err ? SK_DROP : SK_PASS;
+}
+
+SEC("sk_lookup")
+int disp_one(struct bpf_sk_lookup *ctx)
+{
+	return dispatch(ctx, &bind_one);
+}
+
+SEC("sk_lookup")
+int disp_many(struct bpf_sk_lookup *ctx)
+{
+	return dispatch(ctx, &bind_many);
+}
+
+char _license[] SEC("license") = "GPL";

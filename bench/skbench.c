@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * skbench: UDP flood and TCP SYN flood through the socket lookup, with and
+ * without sk_lookup programs or nftables TPROXY, on loopback.
+ *
+ * Runs as root inside the VM, in a network namespace prepared by
+ * bench/in-vm. Packets are built once (IPv4 headers included) and sent
+ * with sendmmsg() on a raw socket. Loopback receives each one in the
+ * softirq raised by the send, on the same CPU, so the time a batch takes
+ * is the cost of sending and receiving it; under QEMU -icount shift=0
+ * one guest nanosecond is one guest instruction.
+ *
+ * Receivers, found by every variant:
+ *   UDP 0.0.0.0:7000, with a socket filter dropping every datagram right
+ *       after the lookup (counted in Udp InErrors);
+ *   TCP 0.0.0.0:80, a listener answering with SYN cookies
+ *       (net.ipv4.tcp_syncookies=2; counted in TcpExt SyncookiesSent).
+ * Destinations are 10.1.0.0 + i, i < nbind (-b, 100,000 by default), made local by bench/in-vm; the
+ * sources (198.18.0.0/16) are routed to a dummy device, which drops the
+ * SYN-ACKs after the whole output path.
+ *
+ * Variants:
+ *   none        no program: the bind()-based lookup finds the wildcard socket
+ *   pass        sk_lookup program returning SK_PASS, then the regular lookup
+ *   disp1       dispatcher, one binding (10.0.0.0/8, port) selects the socket
+ *   disp100k    dispatcher, nbind /32 bindings, traffic spread over them
+ *   tproxy1     nftables TPROXY, one rule for 10.0.0.0/8 and the port
+ *   tproxy100k  nftables TPROXY, the nbind addresses in a set (the rule
+ *               names the port)
+ *
+ * Prints one JSON object per line: a "run" per variant and repetition, a
+ * "test_run" per program (BPF_PROG_TEST_RUN, ns per run), "setup" times.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <netinet/udp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "disp.skel.h"
+
+#define UDP_PORT	7000
+#define TCP_PORT	80
+#define BATCH		64
+#define PKT_MAX		64
+#define UDP_PAYLOAD	18
+#define SETTLE_US	200000
+
+enum proto { P_UDP, P_TCP, P_NR };
+static const char *const proto_name[P_NR] = { "udp", "tcp" };
+
+enum variant { V_NONE, V_PASS, V_DISP1, V_DISP100K,
+	       V_TPROXY1, V_TPROXY100K, V_NR };
+static const char *const variant_name[V_NR] = {
+	"none", "pass", "disp1", "disp100k", "tproxy1", "tproxy100k",
+};
+
+static const char *kernel = "unknown", *mode = "unknown";
+static unsigned int nbind = 100000;	/* -b: bindings, destinations */
+static struct disp_bpf *skel;
+static int netns_fd = -1;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("skbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (errno)
+		fprintf(stderr, ": %s", strerror(errno));
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Internet checksum of a buffer, folded, starting from a partial sum. */
+static uint16_t csum(const void *buf, size_t len, uint32_t sum)
+{
+	const uint8_t *p = buf;
+
+	for (; len > 1; p += 2, len -= 2)
+		sum += p[0] << 8 | p[1];
+	if (len)
+		sum += p[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+/* Sum of the IPv4 pseudo header, for the transport checksum. */
+static uint32_t pseudo_sum(const struct iphdr *ip, uint16_t len)
+{
+	uint32_t s = ntohl(ip->saddr), d = ntohl(ip->daddr);
+
+	return (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff) +
+	       ip->protocol + len;
+}
+
+struct flood {
+	uint8_t (*pkt)[PKT_MAX];
+	struct sockaddr_in *dst;
+	struct iovec *iov;
+	struct mmsghdr *msg;
+	unsigned int n;
+};
+
+/* nbind packets, one per destination 10.1.0.0 + i, with varying sources. */
+static void flood_build(struct flood *f, enum proto p)
+{
+	unsigned int i;
+
+	f->n = nbind;
+	f->pkt = calloc(f->n, sizeof(*f->pkt));
+	f->dst = calloc(f->n, sizeof(*f->dst));
+	f->iov = calloc(f->n, sizeof(*f->iov));
+	f->msg = calloc(f->n, sizeof(*f->msg));
+	if (!f->pkt || !f->dst || !f->iov || !f->msg)
+		die("out of memory");
+
+	for (i = 0; i < f->n; i++) {
+		struct iphdr *ip = (struct iphdr *)f->pkt[i];
+		void *l4 = ip + 1;
+		uint16_t l4len;
+
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->ttl = 64;
+		ip->id = htons(i);
+		ip->saddr = htonl(0xc6120000 | (i & 0xffff));	/* 198.18/16 */
+		ip->daddr = htonl(0x0a010000 + i);
+		if (p == P_UDP) {
+			struct udphdr *uh = l4;
+
+			l4len = sizeof(*uh) + UDP_PAYLOAD;
+			ip->protocol = IPPROTO_UDP;
+			uh->source = htons(10000 + i % 50000);
+			uh->dest = htons(UDP_PORT);
+			uh->len = htons(l4len);
+			memset(uh + 1, 'x', UDP_PAYLOAD);
+			uh->check = csum(uh, l4len, pseudo_sum(ip, l4len));
+		} else {
+			struct tcphdr *th = l4;
+
+			l4len = sizeof(*th);
+			ip->protocol = IPPROTO_TCP;
+			th->source = htons(10000 + i % 50000);
+			th->dest = htons(TCP_PORT);
+			th->seq = htonl(i * 2654435761u);
+			th->doff = 5;
+			th->syn = 1;
+			th->window = htons(65535);
+			th->check = csum(th, l4len, pseudo_sum(ip, l4len));
+		}
+		ip->tot_len = htons(sizeof(*ip) + l4len);
+		ip->check = csum(ip, sizeof(*ip), 0);
+
+		f->dst[i].sin_family = AF_INET;
+		f->dst[i].sin_addr.s_addr = ip->daddr;
+		f->iov[i].iov_base = f->pkt[i];
+		f->iov[i].iov_len = sizeof(*ip) + l4len;
+		f->msg[i].msg_hdr.msg_name = &f->dst[i];
+		f->msg[i].msg_hdr.msg_namelen = sizeof(f->dst[i]);
+		f->msg[i].msg_hdr.msg_iov = &f->iov[i];
+		f->msg[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
+/* Send count packets, going round the flood's destinations. */
+static void flood_send(int fd, const struct flood *f, unsigned int *next,
+		       unsigned long count)
+{
+	while (count) {
+		unsigned int n = BATCH;
+		int sent;
+
+		if (n > count)
+			n = count;
+		if (n > f->n - *next)
+			n = f->n - *next;
+		sent = sendmmsg(fd, &f->msg[*next], n, 0);
+		if (sent <= 0)
+			die("sendmmsg");
+		count -= sent;
+		*next = (*next + sent) % f->n;
+	}
+}
+
+/* A counter from /proc/net/snmp or /proc/net/netstat, as nstat reads it. */
+static unsigned long long counter(const char *file, const char *group,
+				  const char *name)
+{
+	char head[4096], vals[4096], *hs, *vs, *h, *v;
+	size_t glen = strlen(group);
+	FILE *fp = fopen(file, "r");
+
+	if (!fp)
+		die("open %s", file);
+	while (fgets(head, sizeof(head), fp) && fgets(vals, sizeof(vals), fp)) {
+		if (strncmp(head, group, glen) || head[glen] != ':')
+			continue;
+		h = strtok_r(head + glen + 1, " \n", &hs);
+		v = strtok_r(vals + glen + 1, " \n", &vs);
+		for (; h && v; h = strtok_r(NULL, " \n", &hs),
+			       v = strtok_r(NULL, " \n", &vs)) {
+			if (!strcmp(h, name)) {
+				fclose(fp);
+				return strtoull(v, NULL, 10);
+			}
+		}
+	}
+	die("no counter %s %s in %s", group, name, file);
+	return 0;
+}
+
+static unsigned long long received(enum proto p)
+{
+	if (p == P_UDP)
+		return counter("/proc/net/snmp", "Udp", "InErrors");
+	return counter("/proc/net/netstat", "TcpExt", "SyncookiesSent");
+}
+
+static int receiver(enum proto p)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_port = htons(p == P_UDP ? UDP_PORT : TCP_PORT),
+	};
+	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog fprog = { .len = 1, .filter = &drop };
+	int one = 1, fd;
+
+	fd = socket(AF_INET, p == P_UDP ? SOCK_DGRAM : SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+	/* TPROXY only hands packets to transparent sockets. */
+	if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)))
+		die("IP_TRANSPARENT");
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)))
+		die("bind");
+	if (p == P_UDP &&
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)))
+		die("SO_ATTACH_FILTER");
+	if (p == P_TCP && listen(fd, 4096))
+		die("listen");
+	return fd;
+}
+
+static void nft(const char *script)
+{
+	FILE *fp = popen("nft -f -", "w");
+
+	if (!fp)
+		die("popen nft");
+	fputs(script, fp);
+	if (pclose(fp))
+		die("nft failed on: %.120s", script);
+}
+
+/* The nbind addresses, for tproxy100k; loaded once. Text for nft -f is
+ * slow to parse under emulation (tens of thousands of instructions per
+ * element), so one set of addresses serves both protocols.
+ */
+static void nft_load_set(void)
+{
+	size_t len = 256 + (size_t)nbind * 16, off;
+	char *s = malloc(len);
+	int i;
+
+	if (!s)
+		die("out of memory");
+	off = snprintf(s, len,
+		       "add table ip skbench\n"
+		       "add set ip skbench bindings { type ipv4_addr; size %d; }\n"
+		       "add element ip skbench bindings { ", nbind);
+	for (i = 0; i < (int)nbind; i++)
+		off += snprintf(s + off, len - off, "10.%u.%u.%u, ", 1 + (i >> 16),
+				(i >> 8) & 0xff, i & 0xff);
+	snprintf(s + off, len - off, "}\n");
+	nft(s);
+	free(s);
+}
+
+static void tproxy_add(enum proto p, bool many)
+{
+	int port = p == P_UDP ? UDP_PORT : TCP_PORT;
+	const char *n = proto_name[p];
+	char s[512];
+
+	if (many)
+		snprintf(s, sizeof(s),
+			 "add chain ip skbench pre { type filter hook prerouting priority mangle; }\n"
+			 "add rule ip skbench pre ip daddr @bindings %s dport %d tproxy to 127.0.0.1:%d\n",
+			 n, port, port);
+	else
+		snprintf(s, sizeof(s),
+			 "add chain ip skbench pre { type filter hook prerouting priority mangle; }\n"
+			 "add rule ip skbench pre ip daddr 10.0.0.0/8 %s dport %d tproxy to 127.0.0.1:%d\n",
+			 n, port, port);
+	nft(s);
+}
+
+static void tproxy_del(void)
+{
+	nft("flush chain ip skbench pre\ndelete chain ip skbench pre\n");
+}
+
+static void bind_add(int map, enum proto p, uint32_t addr, int plen)
+{
+	struct {
+		uint32_t prefixlen;
+		uint8_t protocol, pad;
+		uint16_t port;
+		uint32_t addr;
+	} key = {
+		.prefixlen = 32 + plen,
+		.protocol = p == P_UDP ? IPPROTO_UDP : IPPROTO_TCP,
+		.port = htons(p == P_UDP ? UDP_PORT : TCP_PORT),
+		.addr = htonl(addr),
+	};
+	uint32_t slot = p;
+
+	if (bpf_map_update_elem(map, &key, &slot, BPF_NOEXIST))
+		die("binding update");
+}
+
+static void bpf_setup(const int rx[P_NR])
+{
+	int one = bpf_map__fd(skel->maps.bind_one);
+	int many = bpf_map__fd(skel->maps.bind_many);
+	uint32_t p, i;
+
+	for (p = 0; p < P_NR; p++) {
+		uint64_t fd = rx[p];
+
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.sockets), &p,
+					&fd, BPF_ANY))
+			die("sockmap update");
+		bind_add(one, p, 0x0a000000, 8);
+		for (i = 0; i < nbind; i++)
+			bind_add(many, p, 0x0a010000 + i, 32);
+	}
+}
+
+static struct bpf_program *variant_prog(enum variant v)
+{
+	switch (v) {
+	case V_PASS:
+		return skel->progs.pass;
+	case V_DISP1:
+		return skel->progs.disp_one;
+	case V_DISP100K:
+		return skel->progs.disp_many;
+	default:
+		return NULL;
+	}
+}
+
+/* Put variant v in place; return what to undo it with. */
+static struct bpf_link *variant_on(enum variant v, enum proto p)
+{
+	struct bpf_program *prog = variant_prog(v);
+	struct bpf_link *link;
+
+	if (v == V_TPROXY1 || v == V_TPROXY100K)
+		tproxy_add(p, v == V_TPROXY100K);
+	if (!prog)
+		return NULL;
+	link = bpf_program__attach_netns(prog, netns_fd);
+	if (!link)
+		die("attach %s", variant_name[v]);
+	return link;
+}
+
+static void variant_off(enum variant v, struct bpf_link *link)
+{
+	if (v == V_TPROXY1 || v == V_TPROXY100K)
+		tproxy_del();
+	bpf_link__destroy(link);
+}
+
+static void test_run(enum proto p, unsigned int repeat)
+{
+	static const enum variant vs[] = { V_PASS, V_DISP1, V_DISP100K };
+	struct bpf_sk_lookup ctx = {
+		.family = AF_INET,
+		.protocol = p == P_UDP ? IPPROTO_UDP : IPPROTO_TCP,
+		.remote_ip4 = htonl(0xc6120001),
+		.remote_port = htons(10000),
+		.local_ip4 = htonl(0x0a010000 + nbind / 2),
+		.local_port = p == P_UDP ? UDP_PORT : TCP_PORT,
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx), .repeat = repeat);
+		int fd = bpf_program__fd(variant_prog(vs[i]));
+
+		if (bpf_prog_test_run_opts(fd, &o))
+			die("BPF_PROG_TEST_RUN %s", variant_name[vs[i]]);
+		printf("{\"type\":\"test_run\",\"kernel\":\"%s\",\"mode\":\"%s\","
+		       "\"proto\":\"%s\",\"variant\":\"%s\",\"repeat\":%u,"
+		       "\"retval\":%u,\"ns_per_run\":%u}\n",
+		       kernel, mode, proto_name[p], variant_name[vs[i]], repeat,
+		       o.retval, o.duration);
+	}
+}
+
+static void setup_time(const char *what, uint64_t t0)
+{
+	printf("{\"type\":\"setup\",\"kernel\":\"%s\",\"mode\":\"%s\","
+	       "\"what\":\"%s\",\"ns\":%llu}\n", kernel, mode, what,
+	       (unsigned long long)(now_ns() - t0));
+	fflush(stdout);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: skbench [-k KERNEL] [-m MODE] [-r REPS] [-n PACKETS] [-w WARMUP]\n"
+		"               [-p udp,tcp] [-t TEST_RUN_REPEAT] [-b BINDINGS] [VARIANT...]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long packets = 20000, warmup = 2000;
+	unsigned int reps = 5, trun = 100000, next;
+	bool want[V_NR] = { }, protos[P_NR] = { true, true }, have_bpf;
+	static struct flood fl[P_NR];
+	int rx[P_NR], raw, c, r, i, p;
+	uint64_t t0;
+
+	while ((c = getopt(argc, argv, "k:m:r:n:w:p:t:b:")) != -1) {
+		switch (c) {
+		case 'k': kernel = optarg; break;
+		case 'm': mode = optarg; break;
+		case 'r': reps = atoi(optarg); break;
+		case 'n': packets = strtoul(optarg, NULL, 10); break;
+		case 'w': warmup = strtoul(optarg, NULL, 10); break;
+		case 't': trun = atoi(optarg); break;
+		case 'b': nbind = strtoul(optarg, NULL, 10); break;
+		case 'p':
+			protos[P_UDP] = strstr(optarg, "udp");
+			protos[P_TCP] = strstr(optarg, "tcp");
+			break;
+		default: usage();
+		}
+	}
+	for (i = optind; i < argc; i++) {
+		for (c = 0; c < V_NR && strcmp(argv[i], variant_name[c]); c++)
+			;
+		if (c == V_NR)
+			usage();
+		want[c] = true;
+	}
+	if (optind == argc)
+		for (c = 0; c < V_NR; c++)
+			want[c] = true;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	netns_fd = open("/proc/self/ns/net", O_RDONLY);
+	raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	if (netns_fd < 0 || raw < 0)
+		die("netns or raw socket");
+	for (p = 0; p < P_NR; p++) {
+		rx[p] = receiver(p);
+		flood_build(&fl[p], p);
+	}
+
+	/* The program variants need a kernel with sk_lookup (not the base). */
+	have_bpf = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SK_LOOKUP, NULL) == 1;
+	if (!have_bpf) {
+		for (c = V_PASS; c <= V_DISP100K; c++)
+			want[c] = false;
+	} else {
+		t0 = now_ns();
+		skel = disp_bpf__open_and_load();
+		if (!skel)
+			die("loading disp.bpf.o");
+		bpf_setup(rx);
+		setup_time("bpf maps, 2 x nbind bindings", t0);
+		for (p = 0; p < P_NR; p++)
+			if (protos[p])
+				test_run(p, trun);
+	}
+	if (want[V_TPROXY100K]) {
+		t0 = now_ns();
+		nft_load_set();
+		setup_time("nft set, nbind elements", t0);
+	} else if (want[V_TPROXY1]) {
+		nft("add table ip skbench\n");
+	}
+
+	/* Repetitions interleave the variants, in a rotating order, so that
+	 * a drift of the machine spreads over all of them.
+	 */
+	for (r = 0; r < (int)reps; r++) {
+		for (p = 0; p < P_NR; p++) {
+			if (!protos[p])
+				continue;
+			for (i = 0; i < V_NR; i++) {
+				enum variant v = (i + r) % V_NR;
+				unsigned long long got;
+				struct bpf_link *link;
+				uint64_t ns;
+
+				if (!want[v])
+					continue;
+				link = variant_on(v, p);
+				/* Let the work the change deferred (RCU callbacks,
+				 * freeing, code patching) finish before measuring;
+				 * idle time costs nothing under -icount sleep=off.
+				 */
+				usleep(SETTLE_US);
+				/* Every variant sends the same packets, in order. */
+				next = 0;
+				flood_send(raw, &fl[p], &next, warmup);
+				got = received(p);
+				t0 = now_ns();
+				flood_send(raw, &fl[p], &next, packets);
+				ns = now_ns() - t0;
+				got = received(p) - got;
+				variant_off(v, link);
+				printf("{\"type\":\"run\",\"kernel\":\"%s\",\"mode\":\"%s\","
+				       "\"proto\":\"%s\",\"variant\":\"%s\",\"rep\":%d,"
+				       "\"packets\":%lu,\"received\":%llu,\"ns\":%llu}\n",
+				       kernel, mode, proto_name[p], variant_name[v], r,
+				       packets, got, (unsigned long long)ns);
+			}
+		}
+	}
+	disp_bpf__destroy(skel);
+	return 0;
+}
