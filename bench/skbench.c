@@ -10,11 +10,16 @@
  * is the cost of sending and receiving it; under QEMU -icount shift=0
  * one guest nanosecond is one guest instruction.
  *
- * Receivers, found by every variant:
- *   UDP 0.0.0.0:7000, with a socket filter dropping every datagram right
- *       after the lookup (counted in Udp InErrors);
- *   TCP 0.0.0.0:80, a listener answering with SYN cookies
- *       (net.ipv4.tcp_syncookies=2; counted in TcpExt SyncookiesSent).
+ * Receivers: UDP sockets with a socket filter dropping every datagram
+ * right after the lookup (counted in Udp InErrors), TCP listeners
+ * answering with SYN cookies (net.ipv4.tcp_syncookies=2; counted in TcpExt
+ * SyncookiesSent). Packets go to port 7000 (UDP) or 80 (TCP):
+ *   the service socket, 0.0.0.0:7000 or 0.0.0.0:80, exists only for the
+ *       none and pass variants, where the bind() lookup finds it;
+ *   the steering target, 127.0.0.1:7001 or 127.0.0.1:81, which the bind()
+ *       lookup never finds for these packets, is where the dispatcher and
+ *       TPROXY send them. A packet they fail to steer finds no socket and
+ *       is not counted, so "received == packets" proves the steering.
  * Destinations are 10.1.0.0 + i, i < nbind (-b, 100,000 by default), made local by bench/in-vm; the
  * sources (198.18.0.0/16) are routed to a dummy device, which drops the
  * SYN-ACKs after the whole output path.
@@ -56,6 +61,7 @@
 
 #define UDP_PORT	7000
 #define TCP_PORT	80
+#define STEER_OFF	1	/* target port = service port + 1 */
 #define BATCH		64
 #define PKT_MAX		64
 #define UDP_PAYLOAD	18
@@ -71,6 +77,7 @@ static const char *const variant_name[V_NR] = {
 };
 
 static const char *kernel = "unknown", *mode = "unknown";
+static int boot;	/* -i: which boot of this kernel, for the report */
 static unsigned int nbind = 100000;	/* -b: bindings, destinations */
 static struct disp_bpf *skel;
 static int netns_fd = -1;
@@ -79,12 +86,14 @@ static void die(const char *fmt, ...)
 {
 	va_list ap;
 
+	int err = errno;
+
 	fputs("skbench: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	if (errno)
-		fprintf(stderr, ": %s", strerror(errno));
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
 	fputc('\n', stderr);
 	exit(1);
 }
@@ -213,7 +222,8 @@ static void flood_send(int fd, const struct flood *f, unsigned int *next,
 static unsigned long long counter(const char *file, const char *group,
 				  const char *name)
 {
-	char head[4096], vals[4096], *hs, *vs, *h, *v;
+	static char head[16384], vals[16384];
+	char *hs, *vs, *h, *v;
 	size_t glen = strlen(group);
 	FILE *fp = fopen(file, "r");
 
@@ -232,6 +242,7 @@ static unsigned long long counter(const char *file, const char *group,
 			}
 		}
 	}
+	errno = 0;
 	die("no counter %s %s in %s", group, name, file);
 	return 0;
 }
@@ -243,11 +254,17 @@ static unsigned long long received(enum proto p)
 	return counter("/proc/net/netstat", "TcpExt", "SyncookiesSent");
 }
 
-static int receiver(enum proto p)
+static int port_of(enum proto p)
+{
+	return p == P_UDP ? UDP_PORT : TCP_PORT;
+}
+
+static int receiver(enum proto p, uint32_t addr, int port)
 {
 	struct sockaddr_in a = {
 		.sin_family = AF_INET,
-		.sin_port = htons(p == P_UDP ? UDP_PORT : TCP_PORT),
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(addr),
 	};
 	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
 	struct sock_fprog fprog = { .len = 1, .filter = &drop };
@@ -257,8 +274,9 @@ static int receiver(enum proto p)
 	if (fd < 0)
 		die("socket");
 	/* TPROXY only hands packets to transparent sockets. */
-	if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)))
-		die("IP_TRANSPARENT");
+	if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		die("IP_TRANSPARENT, SO_REUSEADDR");
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)))
 		die("bind");
 	if (p == P_UDP &&
@@ -276,8 +294,10 @@ static void nft(const char *script)
 	if (!fp)
 		die("popen nft");
 	fputs(script, fp);
-	if (pclose(fp))
+	if (pclose(fp)) {
+		errno = 0;
 		die("nft failed on: %.120s", script);
+	}
 }
 
 /* The nbind addresses, for tproxy100k; loaded once. Text for nft -f is
@@ -306,7 +326,7 @@ static void nft_load_set(void)
 
 static void tproxy_add(enum proto p, bool many)
 {
-	int port = p == P_UDP ? UDP_PORT : TCP_PORT;
+	int port = port_of(p);
 	const char *n = proto_name[p];
 	char s[512];
 
@@ -314,12 +334,12 @@ static void tproxy_add(enum proto p, bool many)
 		snprintf(s, sizeof(s),
 			 "add chain ip skbench pre { type filter hook prerouting priority mangle; }\n"
 			 "add rule ip skbench pre ip daddr @bindings %s dport %d tproxy to 127.0.0.1:%d\n",
-			 n, port, port);
+			 n, port, port + STEER_OFF);
 	else
 		snprintf(s, sizeof(s),
 			 "add chain ip skbench pre { type filter hook prerouting priority mangle; }\n"
 			 "add rule ip skbench pre ip daddr 10.0.0.0/8 %s dport %d tproxy to 127.0.0.1:%d\n",
-			 n, port, port);
+			 n, port, port + STEER_OFF);
 	nft(s);
 }
 
@@ -338,7 +358,7 @@ static void bind_add(int map, enum proto p, uint32_t addr, int plen)
 	} key = {
 		.prefixlen = 32 + plen,
 		.protocol = p == P_UDP ? IPPROTO_UDP : IPPROTO_TCP,
-		.port = htons(p == P_UDP ? UDP_PORT : TCP_PORT),
+		.port = htons(port_of(p)),
 		.addr = htonl(addr),
 	};
 	uint32_t slot = p;
@@ -347,14 +367,14 @@ static void bind_add(int map, enum proto p, uint32_t addr, int plen)
 		die("binding update");
 }
 
-static void bpf_setup(const int rx[P_NR])
+static void bpf_setup(const int target[P_NR])
 {
 	int one = bpf_map__fd(skel->maps.bind_one);
 	int many = bpf_map__fd(skel->maps.bind_many);
 	uint32_t p, i;
 
 	for (p = 0; p < P_NR; p++) {
-		uint64_t fd = rx[p];
+		uint64_t fd = target[p];
 
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.sockets), &p,
 					&fd, BPF_ANY))
@@ -411,7 +431,7 @@ static void test_run(enum proto p, unsigned int repeat)
 		.remote_ip4 = htonl(0xc6120001),
 		.remote_port = htons(10000),
 		.local_ip4 = htonl(0x0a010000 + nbind / 2),
-		.local_port = p == P_UDP ? UDP_PORT : TCP_PORT,
+		.local_port = port_of(p),
 	};
 	unsigned int i;
 
@@ -423,9 +443,9 @@ static void test_run(enum proto p, unsigned int repeat)
 		if (bpf_prog_test_run_opts(fd, &o))
 			die("BPF_PROG_TEST_RUN %s", variant_name[vs[i]]);
 		printf("{\"type\":\"test_run\",\"kernel\":\"%s\",\"mode\":\"%s\","
-		       "\"proto\":\"%s\",\"variant\":\"%s\",\"repeat\":%u,"
+		       "\"boot\":%d,\"proto\":\"%s\",\"variant\":\"%s\",\"repeat\":%u,"
 		       "\"retval\":%u,\"ns_per_run\":%u}\n",
-		       kernel, mode, proto_name[p], variant_name[vs[i]], repeat,
+		       kernel, mode, boot, proto_name[p], variant_name[vs[i]], repeat,
 		       o.retval, o.duration);
 	}
 }
@@ -433,7 +453,7 @@ static void test_run(enum proto p, unsigned int repeat)
 static void setup_time(const char *what, uint64_t t0)
 {
 	printf("{\"type\":\"setup\",\"kernel\":\"%s\",\"mode\":\"%s\","
-	       "\"what\":\"%s\",\"ns\":%llu}\n", kernel, mode, what,
+	       "\"boot\":%d,\"what\":\"%s\",\"ns\":%llu}\n", kernel, mode, boot, what,
 	       (unsigned long long)(now_ns() - t0));
 	fflush(stdout);
 }
@@ -442,8 +462,38 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: skbench [-k KERNEL] [-m MODE] [-r REPS] [-n PACKETS] [-w WARMUP]\n"
-		"               [-p udp,tcp] [-t TEST_RUN_REPEAT] [-b BINDINGS] [VARIANT...]\n");
+		"               [-p udp,tcp] [-t TEST_RUN_REPEAT] [-b BINDINGS] [-i BOOT]\n"
+		"               [VARIANT...]\n");
 	exit(2);
+}
+
+/* The clock the figures are read from: "tsc", or a coarse fallback. */
+static void print_clock(void)
+{
+	char cs[64] = "unknown";
+	FILE *fp = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+
+	if (fp) {
+		if (fscanf(fp, "%63s", cs) != 1)
+			strcpy(cs, "unknown");
+		fclose(fp);
+	}
+	printf("{\"type\":\"clock\",\"kernel\":\"%s\",\"mode\":\"%s\","
+	       "\"boot\":%d,\"clocksource\":\"%s\"}\n", kernel, mode, boot, cs);
+}
+
+/* Wait (up to 100 ms) for packets still in flight to be counted. */
+static unsigned long long received_since(enum proto p, unsigned long long from,
+					 unsigned long want)
+{
+	unsigned long long got = received(p) - from;
+	int i;
+
+	for (i = 0; got < want && i < 100; i++) {
+		usleep(1000);
+		got = received(p) - from;
+	}
+	return got;
 }
 
 int main(int argc, char **argv)
@@ -452,10 +502,10 @@ int main(int argc, char **argv)
 	unsigned int reps = 5, trun = 100000, next;
 	bool want[V_NR] = { }, protos[P_NR] = { true, true }, have_bpf;
 	static struct flood fl[P_NR];
-	int rx[P_NR], raw, c, r, i, p;
+	int target[P_NR], raw, c, r, i, p;
 	uint64_t t0;
 
-	while ((c = getopt(argc, argv, "k:m:r:n:w:p:t:b:")) != -1) {
+	while ((c = getopt(argc, argv, "k:m:r:n:w:p:t:b:i:")) != -1) {
 		switch (c) {
 		case 'k': kernel = optarg; break;
 		case 'm': mode = optarg; break;
@@ -464,6 +514,7 @@ int main(int argc, char **argv)
 		case 'w': warmup = strtoul(optarg, NULL, 10); break;
 		case 't': trun = atoi(optarg); break;
 		case 'b': nbind = strtoul(optarg, NULL, 10); break;
+		case 'i': boot = atoi(optarg); break;
 		case 'p':
 			protos[P_UDP] = strstr(optarg, "udp");
 			protos[P_TCP] = strstr(optarg, "tcp");
@@ -481,6 +532,8 @@ int main(int argc, char **argv)
 	if (optind == argc)
 		for (c = 0; c < V_NR; c++)
 			want[c] = true;
+	if (!nbind || !packets)
+		usage();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	netns_fd = open("/proc/self/ns/net", O_RDONLY);
@@ -488,21 +541,28 @@ int main(int argc, char **argv)
 	if (netns_fd < 0 || raw < 0)
 		die("netns or raw socket");
 	for (p = 0; p < P_NR; p++) {
-		rx[p] = receiver(p);
+		target[p] = receiver(p, INADDR_LOOPBACK, port_of(p) + STEER_OFF);
 		flood_build(&fl[p], p);
 	}
 
-	/* The program variants need a kernel with sk_lookup (not the base). */
+	/* The program variants need a kernel with sk_lookup (not the base);
+	 * asked for by name on one without it, they are an error.
+	 */
 	have_bpf = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SK_LOOKUP, NULL) == 1;
 	if (!have_bpf) {
-		for (c = V_PASS; c <= V_DISP100K; c++)
+		for (c = V_PASS; c <= V_DISP100K; c++) {
+			if (want[c] && optind < argc) {
+				errno = 0;
+				die("%s: this kernel has no sk_lookup", variant_name[c]);
+			}
 			want[c] = false;
+		}
 	} else {
 		t0 = now_ns();
 		skel = disp_bpf__open_and_load();
 		if (!skel)
 			die("loading disp.bpf.o");
-		bpf_setup(rx);
+		bpf_setup(target);
 		setup_time("bpf maps, 2 x nbind bindings", t0);
 		for (p = 0; p < P_NR; p++)
 			if (protos[p])
@@ -520,6 +580,12 @@ int main(int argc, char **argv)
 	 * a drift of the machine spreads over all of them.
 	 */
 	for (r = 0; r < (int)reps; r++) {
+		/* Within a repetition every variant sends the same packets, in
+		 * order; the next repetition goes on from there, so that the
+		 * repetitions together cover every destination.
+		 */
+		unsigned int start = (unsigned long)r * (warmup + packets) % nbind;
+
 		for (p = 0; p < P_NR; p++) {
 			if (!protos[p])
 				continue;
@@ -527,33 +593,39 @@ int main(int argc, char **argv)
 				enum variant v = (i + r) % V_NR;
 				unsigned long long got;
 				struct bpf_link *link;
+				int service = -1;
 				uint64_t ns;
 
 				if (!want[v])
 					continue;
+				if (v == V_NONE || v == V_PASS)
+					service = receiver(p, INADDR_ANY, port_of(p));
 				link = variant_on(v, p);
 				/* Let the work the change deferred (RCU callbacks,
 				 * freeing, code patching) finish before measuring;
 				 * idle time costs nothing under -icount sleep=off.
 				 */
 				usleep(SETTLE_US);
-				/* Every variant sends the same packets, in order. */
-				next = 0;
+				next = start;
 				flood_send(raw, &fl[p], &next, warmup);
 				got = received(p);
 				t0 = now_ns();
 				flood_send(raw, &fl[p], &next, packets);
 				ns = now_ns() - t0;
-				got = received(p) - got;
+				got = received_since(p, got, packets);
 				variant_off(v, link);
+				if (service >= 0)
+					close(service);
 				printf("{\"type\":\"run\",\"kernel\":\"%s\",\"mode\":\"%s\","
-				       "\"proto\":\"%s\",\"variant\":\"%s\",\"rep\":%d,"
-				       "\"packets\":%lu,\"received\":%llu,\"ns\":%llu}\n",
-				       kernel, mode, proto_name[p], variant_name[v], r,
+				       "\"boot\":%d,\"proto\":\"%s\",\"variant\":\"%s\","
+				       "\"rep\":%d,\"packets\":%lu,\"received\":%llu,"
+				       "\"ns\":%llu}\n",
+				       kernel, mode, boot, proto_name[p], variant_name[v], r,
 				       packets, got, (unsigned long long)ns);
 			}
 		}
 	}
+	print_clock();
 	disp_bpf__destroy(skel);
 	return 0;
 }
