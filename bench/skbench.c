@@ -34,7 +34,8 @@
  *               names the port)
  *
  * Prints one JSON object per line: a "run" per variant and repetition, a
- * "test_run" per program (BPF_PROG_TEST_RUN, ns per run), "setup" times.
+ * "test_run" per program (BPF_PROG_TEST_RUN, ns per run), "setup" times
+ * and the "clock" (clocksource) the times were read from.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
