@@ -42,10 +42,15 @@ kernel: $(LINUX)/Makefile
 ref-kernel: $(LINUX)/Makefile
 	scripts/build-kernel $(W)/src/ref $(BUILD)/ref
 
-# The stripped base: the work tree's tag `base`, exported once to .work/src/base.
+# The stripped base: the work tree's tag `base`, exported to .work/src/base
+# (again whenever the tag moved, e.g. after base/ changed).
 base-kernel: $(LINUX)/Makefile
-	[ -f $(W)/src/base/Makefile ] || { mkdir -p $(W)/src/base && \
-		git -C $(LINUX) archive base | tar -x -C $(W)/src/base; }
+	c=$$(git -C $(LINUX) rev-parse base); \
+	if [ "$$(cat $(W)/src/base/.commit 2>/dev/null)" != "$$c" ]; then \
+		rm -rf $(W)/src/base && mkdir -p $(W)/src/base && \
+		git -C $(LINUX) archive base | tar -x -C $(W)/src/base && \
+		echo "$$c" >$(W)/src/base/.commit; \
+	fi
 	scripts/build-kernel $(W)/src/base $(BUILD)/base
 
 # The tree's bpftool (for its feature probe and link listing tests).
