@@ -32,9 +32,12 @@ OURS := $(shell $(TOP)/vm/kernel ours$(FL) --build-dir)
 
 # prog_tests run by `make check`: our sk_lookup tests and the sk-related
 # neighbours the series must not break (netns links, sockmap, reuseport), and
-# the verifier tests (sk_lookup is among the sockmap-mutation cases).
+# the verifier's sockmap-mutation cases (sk_lookup is among them). The rest of
+# the verifier tests depend on the kernel config (the @unpriv cases expect
+# CPU mitigations, for one): they run in `make selftests-full`, which builds
+# the kernel with the selftests' own config.
 BASE_TESTS := flow_dissector_reattach sockmap_basic select_reuseport assign_reuse netns_cookie \
-	verifier
+	verifier_sockmap_mutate
 SERIES_TESTS := 'sk_lookup*'
 # The unmodified Debian tree's own sk_lookup tests, run against our kernel
 # once the tree has the series.
