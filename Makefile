@@ -104,7 +104,7 @@ demo: kernel
 	$(TOP)/demo/run
 
 series-check: $(LINUX)/Makefile
-	$(TOP)/scripts/series-check
+	SELFTESTS="$(BASE_TESTS) $(subst ',,$(SERIES_TESTS))" $(TOP)/scripts/series-check
 
 selftests-full: $(LINUX)/Makefile bpftool
 	$(TOP)/scripts/selftests-full
