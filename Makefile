@@ -94,13 +94,15 @@ selftests: kernel bpftool
 			$(BUILD)/ref-selftests$(FL) $(REF_TESTS); \
 	else rm -rf $(BUILD)/ref-selftests$(FL); fi
 
+# (the demo's program too: tests/check-bpftool-sk-lookup steers with it)
 check: kernel selftests
+	$(MAKE) -s -C $(TOP)/demo
 	FLAVOR=$(FLAVOR) $(TOP)/scripts/check
 
 bench: kernel ref-kernel base-kernel
 	$(TOP)/bench/run
 
-demo: kernel
+demo: kernel bpftool
 	$(TOP)/demo/run
 
 series-check: $(LINUX)/Makefile

@@ -4,9 +4,10 @@
  * 2001:db8::/64 (IPv6) on a port in [port_min, port_max] to one listening
  * socket, whatever address and port that socket is bound to.
  *
- * The socket comes from user space (loader.c): key 0 of the SOCKMAP holds the
- * IPv4 listener, key 1 an optional IPv6 one. Anything else, or a slot left
- * empty, passes: the kernel's normal bind()-based lookup carries on.
+ * The socket comes from user space (demo/in-vm puts nginx's in with
+ * `bpftool map update ... value pid PID fd FD`): key 0 of the SOCKMAP holds
+ * the IPv4 listener, key 1 an optional IPv6 one. Anything else, or a slot
+ * left empty, passes: the kernel's normal bind()-based lookup carries on.
  */
 #include <linux/bpf.h>
 #include <linux/in.h>
@@ -16,9 +17,11 @@
 #define AF_INET		2
 #define AF_INET6	10
 
-/* Port range, in host byte order; the loader may set it before loading. */
-const volatile __u16 port_min = 1;
-const volatile __u16 port_max = 65535;
+/* Port range, in host byte order: the demo's, which bpftool loads as it
+ * is; a libbpf loader may set another before loading.
+ */
+const volatile __u16 port_min = 80;
+const volatile __u16 port_max = 8999;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SOCKMAP);
