@@ -13,6 +13,8 @@
 #   make bench      benchmark base, ours and ref in the VM (bench/run, ~10 min)
 #   make bpftool    build the tree's bpftool  -> .work/build/bpftool
 #   make selftests  build test_progs for our tree (and the reference tests)
+#   make deb        Debian packages of the patched kernel -> .work/build/deb
+#                   (DEB_CONFIG=/boot/config-... builds from that config)
 #   make series-check  build every patch of the series on its own, checkpatch
 #   make selftests-full  the tree's whole BPF selftests on ours and ref (hours)
 #   make vmtest     write .work/vmtest.toml for danobi/vmtest (absolute paths)
@@ -44,7 +46,7 @@ SERIES_TESTS := 'sk_lookup*'
 REF_TESTS := sk_lookup
 
 .PHONY: all deps demo check worktree export kernel ref-kernel base-kernel bpftool selftests bench \
-	series-check selftests-full vmtest clean
+	series-check selftests-full vmtest deb clean
 all: kernel selftests
 
 # Installed again only when the list of packages changed.
@@ -94,8 +96,9 @@ selftests: kernel bpftool
 			$(BUILD)/ref-selftests$(FL) $(REF_TESTS); \
 	else rm -rf $(BUILD)/ref-selftests$(FL); fi
 
-# (the demo's program too: tests/check-bpftool-sk-lookup steers with it)
-check: kernel selftests
+# (the demo's program too: tests/check-bpftool-sk-lookup steers with it;
+# and the packages, which tests/deb installs and boots)
+check: kernel selftests $(if $(FLAVOR),,deb)
 	$(MAKE) -s -C $(TOP)/demo
 	FLAVOR=$(FLAVOR) $(TOP)/scripts/check
 
@@ -104,6 +107,9 @@ bench: kernel ref-kernel base-kernel
 
 demo: kernel bpftool
 	$(TOP)/demo/run
+
+deb: $(LINUX)/Makefile
+	$(TOP)/scripts/build-deb $(DEB_CONFIG)
 
 series-check: $(LINUX)/Makefile
 	SELFTESTS="$(BASE_TESTS) $(subst ',,$(SERIES_TESTS))" $(TOP)/scripts/series-check
