@@ -9,6 +9,10 @@
  *            of bindings, whose value is a slot of the SOCKMAP "sockets";
  *            the socket in that slot receives the packet. disp_one reads a
  *            trie holding one binding, disp_many one holding 100,000.
+ * disp_regular: disp_one after asking bpf_sk_lookup_regular() (patch 32 of
+ *            the series) whether a socket is bound for the destination, as
+ *            a dispatcher that lets explicit binds win does; BPF_PROG_TEST_RUN
+ *            only, on kernels that have the kfunc (skbench checks).
  */
 #include <linux/bpf.h>
 #include <linux/in.h>
@@ -16,6 +20,15 @@
 #include <bpf/bpf_endian.h>
 
 #define AF_INET 2
+
+/* The kfunc returns the kernel's struct sock, only handled by pointer here;
+ * libbpf checks the prototype against a struct, not a forward declaration.
+ */
+struct sock {
+	int opaque;
+};
+
+extern struct sock *bpf_sk_lookup_regular(struct bpf_sk_lookup *ctx) __ksym __weak;
 
 /* LPM trie key. The prefix covers protocol, pad and port (32 bits) and
  * then prefixlen - 32 bits of the address; everything in network order.
@@ -92,6 +105,18 @@ SEC("sk_lookup")
 int disp_many(struct bpf_sk_lookup *ctx)
 {
 	return dispatch(ctx, &bind_many);
+}
+
+SEC("sk_lookup")
+int disp_regular(struct bpf_sk_lookup *ctx)
+{
+	struct sock *sk = bpf_sk_lookup_regular(ctx);
+
+	if (sk) {
+		bpf_sk_release(sk);
+		return SK_PASS;		/* bound: that socket gets it */
+	}
+	return dispatch(ctx, &bind_one);
 }
 
 char _license[] SEC("license") = "GPL";
