@@ -6,9 +6,10 @@
  *            costs for traffic no program claims.
  * disp_one:  a dispatcher in the style of tubular: the destination
  * disp_many  (protocol, port, address prefix) is looked up in an LPM trie
- *            of bindings, whose value is a slot of the SOCKMAP "sockets";
- *            the socket in that slot receives the packet. disp_one reads a
- *            trie holding one binding, disp_many one holding 100,000.
+ *            of bindings, one trie per address family, whose value is a
+ *            slot of the SOCKMAP "sockets"; the socket in that slot
+ *            receives the packet. disp_one reads tries holding one binding,
+ *            disp_many tries holding 100,000.
  * disp_regular: disp_one after asking bpf_sk_lookup_regular() (patch 32 of
  *            the series) whether a socket is bound for the destination, as
  *            a dispatcher that lets explicit binds win does; BPF_PROG_TEST_RUN
@@ -41,25 +42,33 @@ struct bind_key {
 	__be32 addr;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 16);
-	__type(key, struct bind_key);
-	__type(value, __u32);
-} bind_one SEC(".maps");
+/* The same for IPv6: prefixlen - 32 bits of the 128-bit address. */
+struct bind_key6 {
+	__u32 prefixlen;
+	__u8 protocol;
+	__u8 pad;
+	__be16 port;
+	__be32 addr[4];
+};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 262144);
-	__type(key, struct bind_key);
-	__type(value, __u32);
-} bind_many SEC(".maps");
+#define TRIE(name, key_type, size)					\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);			\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__uint(max_entries, size);				\
+		__type(key, key_type);					\
+		__type(value, __u32);					\
+	} name SEC(".maps")
 
+TRIE(bind_one, struct bind_key, 16);
+TRIE(bind_many, struct bind_key, 524288);	/* udp, tcp, udp46, tcp46 */
+TRIE(bind6_one, struct bind_key6, 16);
+TRIE(bind6_many, struct bind_key6, 262144);
+
+/* one slot per flood (skbench's enum proto) */
 struct {
 	__uint(type, BPF_MAP_TYPE_SOCKMAP);
-	__uint(max_entries, 2);
+	__uint(max_entries, 8);
 	__type(key, __u32);
 	__type(value, __u64);
 } sockets SEC(".maps");
@@ -70,21 +79,33 @@ int pass(struct bpf_sk_lookup *ctx)
 	return SK_PASS;
 }
 
-static __always_inline int dispatch(struct bpf_sk_lookup *ctx, void *bindings)
+static __always_inline int dispatch(struct bpf_sk_lookup *ctx, void *bindings,
+				    void *bindings6)
 {
-	struct bind_key key = {
-		.prefixlen = 64,
-		.protocol = ctx->protocol,
-		.port = bpf_htons(ctx->local_port),
-		.addr = ctx->local_ip4,
-	};
 	struct bpf_sock *sk;
 	__u32 *slot;
 	long err;
 
-	if (ctx->family != AF_INET)
-		return SK_PASS;
-	slot = bpf_map_lookup_elem(bindings, &key);
+	if (ctx->family == AF_INET) {
+		struct bind_key key = {
+			.prefixlen = 64,
+			.protocol = ctx->protocol,
+			.port = bpf_htons(ctx->local_port),
+			.addr = ctx->local_ip4,
+		};
+
+		slot = bpf_map_lookup_elem(bindings, &key);
+	} else {
+		struct bind_key6 key = {
+			.prefixlen = 160,
+			.protocol = ctx->protocol,
+			.port = bpf_htons(ctx->local_port),
+			.addr = { ctx->local_ip6[0], ctx->local_ip6[1],
+				  ctx->local_ip6[2], ctx->local_ip6[3] },
+		};
+
+		slot = bpf_map_lookup_elem(bindings6, &key);
+	}
 	if (!slot)
 		return SK_PASS;		/* not ours: bind()-based lookup */
 	sk = bpf_map_lookup_elem(&sockets, slot);
@@ -98,13 +119,13 @@ static __always_inline int dispatch(struct bpf_sk_lookup *ctx, void *bindings)
 SEC("sk_lookup")
 int disp_one(struct bpf_sk_lookup *ctx)
 {
-	return dispatch(ctx, &bind_one);
+	return dispatch(ctx, &bind_one, &bind6_one);
 }
 
 SEC("sk_lookup")
 int disp_many(struct bpf_sk_lookup *ctx)
 {
-	return dispatch(ctx, &bind_many);
+	return dispatch(ctx, &bind_many, &bind6_many);
 }
 
 SEC("sk_lookup")
@@ -116,7 +137,7 @@ int disp_regular(struct bpf_sk_lookup *ctx)
 		bpf_sk_release(sk);
 		return SK_PASS;		/* bound: that socket gets it */
 	}
-	return dispatch(ctx, &bind_one);
+	return dispatch(ctx, &bind_one, &bind6_one);
 }
 
 char _license[] SEC("license") = "GPL";

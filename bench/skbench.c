@@ -10,26 +10,35 @@
  * is the cost of sending and receiving it; under QEMU -icount shift=0
  * one guest nanosecond is one guest instruction.
  *
+ * Floods (-p): udp and tcp over IPv4, udp6 and tcp6 over IPv6, udp46 and
+ * tcp46 over IPv4 to IPv6 sockets that take IPv4 too (dual-stack).
+ *
  * Receivers: UDP sockets with a socket filter dropping every datagram
- * right after the lookup (counted in Udp InErrors), TCP listeners
- * answering with SYN cookies (net.ipv4.tcp_syncookies=2; counted in TcpExt
- * SyncookiesSent). Packets go to port 7000 (UDP) or 80 (TCP):
- *   the service socket, 0.0.0.0:7000 or 0.0.0.0:80, exists only for the
- *       none and pass variants, where the bind() lookup finds it;
- *   the steering target, 127.0.0.1:7001 or 127.0.0.1:81, which the bind()
- *       lookup never finds for these packets, is where the dispatcher and
- *       TPROXY send them. A packet they fail to steer finds no socket and
- *       is not counted, so "received == packets" proves the steering.
- * Destinations are 10.1.0.0 + i, i < nbind (-b, 100,000 by default), made local by bench/in-vm; the
- * sources (198.18.0.0/16) are routed to a dummy device, which drops the
- * SYN-ACKs after the whole output path.
+ * right after the lookup (counted in Udp InErrors, Udp6InErrors for IPv6
+ * packets), TCP listeners answering with SYN cookies
+ * (net.ipv4.tcp_syncookies=2, which IPv6 follows too; counted in TcpExt
+ * SyncookiesSent). Each flood has its own service port (UDP 7000, 7010,
+ * 7020; TCP 80, 90, 100, for the IPv4, IPv6 and dual-stack floods):
+ *   the service socket, bound to the wildcard address and that port,
+ *       exists only for the none and pass variants, where the bind()
+ *       lookup finds it;
+ *   the steering target, on the next port (127.0.0.1, ::1, or the
+ *       dual-stack wildcard), which the bind() lookup never finds for these
+ *       packets, is where the dispatcher and TPROXY send them. A packet
+ *       they fail to steer finds no socket and is not counted, so
+ *       "received == packets" proves the steering.
+ * Destinations are 10.1.0.0 + i or 2001:db8:1:: + i, i < nbind (-b,
+ * 100,000 by default), made local by bench/in-vm; the sources
+ * (198.18.0.0/16, 2001:db8:ff::/64) are routed to a dummy device, which
+ * drops the SYN-ACKs after the whole output path.
  *
  * Variants:
  *   none        no program: the bind()-based lookup finds the wildcard socket
  *   pass        sk_lookup program returning SK_PASS, then the regular lookup
- *   disp1       dispatcher, one binding (10.0.0.0/8, port) selects the socket
- *   disp100k    dispatcher, nbind /32 bindings, traffic spread over them
- *   tproxy1     nftables TPROXY, one rule for 10.0.0.0/8 and the port
+ *   disp1       dispatcher, one binding (10.0.0.0/8 or 2001:db8::/32, port)
+ *               selects the socket
+ *   disp100k    dispatcher, nbind /32 (/128) bindings, traffic spread over them
+ *   tproxy1     nftables TPROXY, one rule for the prefix and the port
  *   tproxy100k  nftables TPROXY, the nbind addresses in a set (the rule
  *               names the port)
  *
@@ -45,6 +54,7 @@
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <stdarg.h>
@@ -65,12 +75,33 @@
 #define TCP_PORT	80
 #define STEER_OFF	1	/* target port = service port + 1 */
 #define BATCH		64
-#define PKT_MAX		64
+#define PKT_MAX		96
 #define UDP_PAYLOAD	18
 #define SETTLE_US	200000
 
-enum proto { P_UDP, P_TCP, P_NR };
-static const char *const proto_name[P_NR] = { "udp", "tcp" };
+/* One flood per transport and address family. "46": IPv4 packets to
+ * IPv6 sockets that take IPv4 too. The bench report keys on the names.
+ */
+enum proto { P_UDP, P_TCP, P_UDP6, P_TCP6, P_UDP46, P_TCP46, P_NR };
+static const char *const proto_name[P_NR] = {
+	"udp", "tcp", "udp6", "tcp6", "udp46", "tcp46",
+};
+
+static bool is_udp(enum proto p)
+{
+	return p == P_UDP || p == P_UDP6 || p == P_UDP46;
+}
+
+/* The packets' family; the sockets' is AF_INET6 for the "46" floods. */
+static bool pkt_v6(enum proto p)
+{
+	return p == P_UDP6 || p == P_TCP6;
+}
+
+static bool sock_v6(enum proto p)
+{
+	return p >= P_UDP6;
+}
 
 enum variant { V_NONE, V_PASS, V_DISP1, V_DISP100K,
 	       V_TPROXY1, V_TPROXY100K, V_NR };
@@ -131,17 +162,96 @@ static uint32_t pseudo_sum(const struct iphdr *ip, uint16_t len)
 	       ip->protocol + len;
 }
 
+/* Sum of the IPv6 pseudo header, for the transport checksum. */
+static uint32_t pseudo_sum6(const struct ip6_hdr *ip6, uint16_t len)
+{
+	const uint8_t *a = (const uint8_t *)&ip6->ip6_src;
+	uint32_t sum = 0;
+	int i;
+
+	for (i = 0; i < 32; i += 2)	/* source and destination */
+		sum += a[i] << 8 | a[i + 1];
+	return sum + len + ip6->ip6_nxt;
+}
+
+/* The destination of packet i: 10.1.0.0 + i, or 2001:db8:1:: + i. */
+static void dst_addr(enum proto p, unsigned int i, void *addr)
+{
+	if (pkt_v6(p)) {
+		struct in6_addr *a6 = addr;
+
+		inet_pton(AF_INET6, "2001:db8:1::", a6);
+		a6->s6_addr32[3] = htonl(i);
+	} else {
+		*(uint32_t *)addr = htonl(0x0a010000 + i);
+	}
+}
+
 struct flood {
 	uint8_t (*pkt)[PKT_MAX];
-	struct sockaddr_in *dst;
+	union {
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} *dst;
 	struct iovec *iov;
 	struct mmsghdr *msg;
 	unsigned int n;
 };
 
-/* nbind packets, one per destination 10.1.0.0 + i, with varying sources. */
+static int port_of(enum proto p)
+{
+	int fam = p / 2;	/* 0: IPv4, 1: IPv6, 2: dual-stack */
+
+	return (is_udp(p) ? UDP_PORT : TCP_PORT) + 10 * fam;
+}
+
+/* The transport header and its checksum, after an IP header whose
+ * pseudo-header sum is psum; returns its length.
+ */
+static uint16_t l4_build(enum proto p, void *l4, unsigned int i,
+			 uint32_t (*psum)(const void *ip, uint16_t len),
+			 const void *ip)
+{
+	uint16_t l4len;
+
+	if (is_udp(p)) {
+		struct udphdr *uh = l4;
+
+		l4len = sizeof(*uh) + UDP_PAYLOAD;
+		uh->source = htons(10000 + i % 50000);
+		uh->dest = htons(port_of(p));
+		uh->len = htons(l4len);
+		memset(uh + 1, 'x', UDP_PAYLOAD);
+		uh->check = csum(uh, l4len, psum(ip, l4len));
+	} else {
+		struct tcphdr *th = l4;
+
+		l4len = sizeof(*th);
+		th->source = htons(10000 + i % 50000);
+		th->dest = htons(port_of(p));
+		th->seq = htonl(i * 2654435761u);
+		th->doff = 5;
+		th->syn = 1;
+		th->window = htons(65535);
+		th->check = csum(th, l4len, psum(ip, l4len));
+	}
+	return l4len;
+}
+
+static uint32_t psum4(const void *ip, uint16_t len)
+{
+	return pseudo_sum(ip, len);
+}
+
+static uint32_t psum6(const void *ip6, uint16_t len)
+{
+	return pseudo_sum6(ip6, len);
+}
+
+/* nbind packets, one per destination, with varying sources. */
 static void flood_build(struct flood *f, enum proto p)
 {
+	uint8_t l4proto = is_udp(p) ? IPPROTO_UDP : IPPROTO_TCP;
 	unsigned int i;
 
 	f->n = nbind;
@@ -153,48 +263,47 @@ static void flood_build(struct flood *f, enum proto p)
 		die("out of memory");
 
 	for (i = 0; i < f->n; i++) {
-		struct iphdr *ip = (struct iphdr *)f->pkt[i];
-		void *l4 = ip + 1;
-		uint16_t l4len;
+		size_t len;
 
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->ttl = 64;
-		ip->id = htons(i);
-		ip->saddr = htonl(0xc6120000 | (i & 0xffff));	/* 198.18/16 */
-		ip->daddr = htonl(0x0a010000 + i);
-		if (p == P_UDP) {
-			struct udphdr *uh = l4;
+		if (pkt_v6(p)) {
+			struct ip6_hdr *ip6 = (struct ip6_hdr *)f->pkt[i];
+			uint16_t l4len;
 
-			l4len = sizeof(*uh) + UDP_PAYLOAD;
-			ip->protocol = IPPROTO_UDP;
-			uh->source = htons(10000 + i % 50000);
-			uh->dest = htons(UDP_PORT);
-			uh->len = htons(l4len);
-			memset(uh + 1, 'x', UDP_PAYLOAD);
-			uh->check = csum(uh, l4len, pseudo_sum(ip, l4len));
+			ip6->ip6_flow = htonl(6u << 28);
+			ip6->ip6_nxt = l4proto;
+			ip6->ip6_hlim = 64;
+			inet_pton(AF_INET6, "2001:db8:ff::", &ip6->ip6_src);
+			ip6->ip6_src.s6_addr32[3] = htonl(i & 0xffff);
+			dst_addr(p, i, &ip6->ip6_dst);
+			l4len = l4_build(p, ip6 + 1, i, psum6, ip6);
+			ip6->ip6_plen = htons(l4len);
+			len = sizeof(*ip6) + l4len;
+			/* raw IPv6 sockets take the port as a protocol: 0 */
+			f->dst[i].in6.sin6_family = AF_INET6;
+			f->dst[i].in6.sin6_addr = ip6->ip6_dst;
 		} else {
-			struct tcphdr *th = l4;
+			struct iphdr *ip = (struct iphdr *)f->pkt[i];
+			uint16_t l4len;
 
-			l4len = sizeof(*th);
-			ip->protocol = IPPROTO_TCP;
-			th->source = htons(10000 + i % 50000);
-			th->dest = htons(TCP_PORT);
-			th->seq = htonl(i * 2654435761u);
-			th->doff = 5;
-			th->syn = 1;
-			th->window = htons(65535);
-			th->check = csum(th, l4len, pseudo_sum(ip, l4len));
+			ip->version = 4;
+			ip->ihl = 5;
+			ip->ttl = 64;
+			ip->id = htons(i);
+			ip->protocol = l4proto;
+			ip->saddr = htonl(0xc6120000 | (i & 0xffff));	/* 198.18/16 */
+			dst_addr(p, i, &ip->daddr);
+			l4len = l4_build(p, ip + 1, i, psum4, ip);
+			ip->tot_len = htons(sizeof(*ip) + l4len);
+			ip->check = csum(ip, sizeof(*ip), 0);
+			len = sizeof(*ip) + l4len;
+			f->dst[i].in.sin_family = AF_INET;
+			f->dst[i].in.sin_addr.s_addr = ip->daddr;
 		}
-		ip->tot_len = htons(sizeof(*ip) + l4len);
-		ip->check = csum(ip, sizeof(*ip), 0);
-
-		f->dst[i].sin_family = AF_INET;
-		f->dst[i].sin_addr.s_addr = ip->daddr;
 		f->iov[i].iov_base = f->pkt[i];
-		f->iov[i].iov_len = sizeof(*ip) + l4len;
+		f->iov[i].iov_len = len;
 		f->msg[i].msg_hdr.msg_name = &f->dst[i];
-		f->msg[i].msg_hdr.msg_namelen = sizeof(f->dst[i]);
+		f->msg[i].msg_hdr.msg_namelen = pkt_v6(p) ? sizeof(f->dst[i].in6) :
+							    sizeof(f->dst[i].in);
 		f->msg[i].msg_hdr.msg_iov = &f->iov[i];
 		f->msg[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -249,42 +358,75 @@ static unsigned long long counter(const char *file, const char *group,
 	return 0;
 }
 
+/* A counter of /proc/net/snmp6: one "name value" per line. */
+static unsigned long long counter6(const char *name)
+{
+	char line[256], n[128];
+	unsigned long long v;
+	FILE *fp = fopen("/proc/net/snmp6", "r");
+
+	if (!fp)
+		die("open /proc/net/snmp6");
+	while (fgets(line, sizeof(line), fp)) {
+		if (sscanf(line, "%127s %llu", n, &v) == 2 && !strcmp(n, name)) {
+			fclose(fp);
+			return v;
+		}
+	}
+	errno = 0;
+	die("no counter %s in /proc/net/snmp6", name);
+	return 0;
+}
+
+/* Packets that reached a receiver: where UDP counts the filter's drops
+ * (by the packet's family), or the SYN cookies TCP answered with.
+ */
 static unsigned long long received(enum proto p)
 {
-	if (p == P_UDP)
-		return counter("/proc/net/snmp", "Udp", "InErrors");
-	return counter("/proc/net/netstat", "TcpExt", "SyncookiesSent");
+	if (!is_udp(p))
+		return counter("/proc/net/netstat", "TcpExt", "SyncookiesSent");
+	if (pkt_v6(p))
+		return counter6("Udp6InErrors");
+	return counter("/proc/net/snmp", "Udp", "InErrors");
 }
 
-static int port_of(enum proto p)
+/* A receiver on the flood's wildcard address (wild) or its steering
+ * target, port_of(p) + STEER_OFF: 127.0.0.1, ::1, or the dual-stack
+ * wildcard.
+ */
+static int receiver(enum proto p, bool wild, int port)
 {
-	return p == P_UDP ? UDP_PORT : TCP_PORT;
-}
-
-static int receiver(enum proto p, uint32_t addr, int port)
-{
-	struct sockaddr_in a = {
+	struct sockaddr_in a4 = {
 		.sin_family = AF_INET,
 		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(addr),
+		.sin_addr.s_addr = htonl(wild ? INADDR_ANY : INADDR_LOOPBACK),
+	};
+	struct sockaddr_in6 a6 = {
+		.sin6_family = AF_INET6,
+		.sin6_port = htons(port),
+		.sin6_addr = wild || p >= P_UDP46 ? in6addr_any : in6addr_loopback,
 	};
 	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
 	struct sock_fprog fprog = { .len = 1, .filter = &drop };
-	int one = 1, fd;
+	int one = 1, v6only = pkt_v6(p), fd;
+	bool v6 = sock_v6(p);
 
-	fd = socket(AF_INET, p == P_UDP ? SOCK_DGRAM : SOCK_STREAM, 0);
+	fd = socket(v6 ? AF_INET6 : AF_INET, is_udp(p) ? SOCK_DGRAM : SOCK_STREAM, 0);
 	if (fd < 0)
 		die("socket");
 	/* TPROXY only hands packets to transparent sockets. */
 	if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		die("IP_TRANSPARENT, SO_REUSEADDR");
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)))
-		die("bind");
-	if (p == P_UDP &&
+	if (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)))
+		die("IPV6_V6ONLY");
+	if (v6 ? bind(fd, (struct sockaddr *)&a6, sizeof(a6)) :
+		 bind(fd, (struct sockaddr *)&a4, sizeof(a4)))
+		die("bind %s port %d", proto_name[p], port);
+	if (is_udp(p) &&
 	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)))
 		die("SO_ATTACH_FILTER");
-	if (p == P_TCP && listen(fd, 4096))
+	if (!is_udp(p) && listen(fd, 4096))
 		die("listen");
 	return fd;
 }
@@ -302,25 +444,31 @@ static void nft(const char *script)
 	}
 }
 
-/* The nbind addresses, for tproxy100k; loaded once. Text for nft -f is
- * slow to parse under emulation (tens of thousands of instructions per
- * element), so one set of addresses serves both protocols.
+/* The nbind addresses of one family, for tproxy100k; loaded once. Text
+ * for nft -f is slow to parse under emulation (tens of thousands of
+ * instructions per element), so one set of addresses serves both
+ * protocols of a family.
  */
-static void nft_load_set(void)
+static void nft_load_set(bool v6)
 {
-	size_t len = 256 + (size_t)nbind * 16, off;
-	char *s = malloc(len);
-	int i;
+	size_t len = 256 + (size_t)nbind * 32, off;
+	char *s = malloc(len), a[INET6_ADDRSTRLEN];
+	uint8_t addr[16];
+	unsigned int i;
 
 	if (!s)
 		die("out of memory");
 	off = snprintf(s, len,
-		       "add table ip skbench\n"
-		       "add set ip skbench bindings { type ipv4_addr; size %d; }\n"
-		       "add element ip skbench bindings { ", nbind);
-	for (i = 0; i < (int)nbind; i++)
-		off += snprintf(s + off, len - off, "10.%u.%u.%u, ", 1 + (i >> 16),
-				(i >> 8) & 0xff, i & 0xff);
+		       "add table %s skbench\n"
+		       "add set %s skbench bindings { type %s; size %u; }\n"
+		       "add element %s skbench bindings { ", v6 ? "ip6" : "ip",
+		       v6 ? "ip6" : "ip", v6 ? "ipv6_addr" : "ipv4_addr", nbind,
+		       v6 ? "ip6" : "ip");
+	for (i = 0; i < nbind; i++) {
+		dst_addr(v6 ? P_UDP6 : P_UDP, i, addr);
+		inet_ntop(v6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
+		off += snprintf(s + off, len - off, "%s, ", a);
+	}
 	snprintf(s + off, len - off, "}\n");
 	nft(s);
 	free(s);
@@ -328,62 +476,73 @@ static void nft_load_set(void)
 
 static void tproxy_add(enum proto p, bool many)
 {
-	int port = port_of(p);
-	const char *n = proto_name[p];
-	char s[512];
+	int port = port_of(p), to = port + STEER_OFF;
+	const char *l4 = is_udp(p) ? "udp" : "tcp";
+	const char *fam = pkt_v6(p) ? "ip6" : "ip";
+	char s[512], daddr[64], target[64];
 
 	if (many)
-		snprintf(s, sizeof(s),
-			 "add chain ip skbench pre { type filter hook prerouting priority mangle; }\n"
-			 "add rule ip skbench pre ip daddr @bindings %s dport %d tproxy to 127.0.0.1:%d\n",
-			 n, port, port + STEER_OFF);
+		snprintf(daddr, sizeof(daddr), "%s daddr @bindings", fam);
 	else
-		snprintf(s, sizeof(s),
-			 "add chain ip skbench pre { type filter hook prerouting priority mangle; }\n"
-			 "add rule ip skbench pre ip daddr 10.0.0.0/8 %s dport %d tproxy to 127.0.0.1:%d\n",
-			 n, port, port + STEER_OFF);
+		snprintf(daddr, sizeof(daddr), "%s", pkt_v6(p) ?
+			 "ip6 daddr 2001:db8::/32" : "ip daddr 10.0.0.0/8");
+	/* the dual-stack target takes IPv4 as 127.0.0.1 too */
+	snprintf(target, sizeof(target), pkt_v6(p) ? "[::1]:%d" : "127.0.0.1:%d", to);
+	snprintf(s, sizeof(s),
+		 "add chain %s skbench pre { type filter hook prerouting priority mangle; }\n"
+		 "add rule %s skbench pre %s %s dport %d tproxy to %s\n",
+		 fam, fam, daddr, l4, port, target);
 	nft(s);
 }
 
-static void tproxy_del(void)
+static void tproxy_del(enum proto p)
 {
-	nft("flush chain ip skbench pre\ndelete chain ip skbench pre\n");
+	nft(pkt_v6(p) ? "flush chain ip6 skbench pre\ndelete chain ip6 skbench pre\n" :
+			"flush chain ip skbench pre\ndelete chain ip skbench pre\n");
 }
 
-static void bind_add(int map, enum proto p, uint32_t addr, int plen)
+/* A binding: the flood's protocol and port, an address prefix. */
+static void bind_add(enum proto p, bool many, const void *addr, int plen)
 {
 	struct {
 		uint32_t prefixlen;
 		uint8_t protocol, pad;
 		uint16_t port;
-		uint32_t addr;
+		uint8_t addr[16];
 	} key = {
 		.prefixlen = 32 + plen,
-		.protocol = p == P_UDP ? IPPROTO_UDP : IPPROTO_TCP,
+		.protocol = is_udp(p) ? IPPROTO_UDP : IPPROTO_TCP,
 		.port = htons(port_of(p)),
-		.addr = htonl(addr),
 	};
+	struct bpf_map *m = pkt_v6(p) ? (many ? skel->maps.bind6_many : skel->maps.bind6_one) :
+					(many ? skel->maps.bind_many : skel->maps.bind_one);
 	uint32_t slot = p;
 
-	if (bpf_map_update_elem(map, &key, &slot, BPF_NOEXIST))
+	memcpy(key.addr, addr, pkt_v6(p) ? 16 : 4);
+	if (bpf_map_update_elem(bpf_map__fd(m), &key, &slot, BPF_NOEXIST))
 		die("binding update");
 }
 
-static void bpf_setup(const int target[P_NR])
+static void bpf_setup(const int target[P_NR], const bool protos[P_NR])
 {
-	int one = bpf_map__fd(skel->maps.bind_one);
-	int many = bpf_map__fd(skel->maps.bind_many);
+	uint8_t prefix[16], addr[16];
 	uint32_t p, i;
 
 	for (p = 0; p < P_NR; p++) {
 		uint64_t fd = target[p];
 
+		if (!protos[p])
+			continue;
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.sockets), &p,
 					&fd, BPF_ANY))
 			die("sockmap update");
-		bind_add(one, p, 0x0a000000, 8);
-		for (i = 0; i < nbind; i++)
-			bind_add(many, p, 0x0a010000 + i, 32);
+		inet_pton(pkt_v6(p) ? AF_INET6 : AF_INET,
+			  pkt_v6(p) ? "2001:db8::" : "10.0.0.0", prefix);
+		bind_add(p, false, prefix, pkt_v6(p) ? 32 : 8);
+		for (i = 0; i < nbind; i++) {
+			dst_addr(p, i, addr);
+			bind_add(p, true, addr, pkt_v6(p) ? 128 : 32);
+		}
 	}
 }
 
@@ -417,10 +576,10 @@ static struct bpf_link *variant_on(enum variant v, enum proto p)
 	return link;
 }
 
-static void variant_off(enum variant v, struct bpf_link *link)
+static void variant_off(enum variant v, enum proto p, struct bpf_link *link)
 {
 	if (v == V_TPROXY1 || v == V_TPROXY100K)
-		tproxy_del();
+		tproxy_del(p);
 	bpf_link__destroy(link);
 }
 
@@ -443,7 +602,7 @@ static void test_run(enum proto p, unsigned int repeat)
 	static const enum variant vs[] = { V_PASS, V_DISP1, V_DISP100K, V_NR };
 	struct bpf_sk_lookup ctx = {
 		.family = AF_INET,
-		.protocol = p == P_UDP ? IPPROTO_UDP : IPPROTO_TCP,
+		.protocol = is_udp(p) ? IPPROTO_UDP : IPPROTO_TCP,
 		.remote_ip4 = htonl(0xc6120001),
 		.remote_port = htons(10000),
 		.local_ip4 = htonl(0x0a010000 + nbind / 2),
@@ -482,8 +641,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: skbench [-k KERNEL] [-m MODE] [-r REPS] [-n PACKETS] [-w WARMUP]\n"
-		"               [-p udp,tcp] [-t TEST_RUN_REPEAT] [-b BINDINGS] [-i BOOT]\n"
-		"               [VARIANT...]\n");
+		"               [-p FLOOD,...] [-t TEST_RUN_REPEAT] [-b BINDINGS] [-i BOOT]\n"
+		"               [VARIANT...]\n"
+		"floods: udp tcp udp6 tcp6 udp46 tcp46 (default: all)\n");
 	exit(2);
 }
 
@@ -520,11 +680,14 @@ int main(int argc, char **argv)
 {
 	unsigned long packets = 20000, warmup = 2000;
 	unsigned int reps = 5, trun = 100000, next;
-	bool want[V_NR] = { }, protos[P_NR] = { true, true }, have_bpf;
+	bool want[V_NR] = { }, protos[P_NR], have_bpf, v4 = false, v6 = false;
+	int target[P_NR], raw[P_NR], raw4, raw6, c, r, i, p;
 	static struct flood fl[P_NR];
-	int target[P_NR], raw, c, r, i, p;
+	char *tok, *save;
 	uint64_t t0;
 
+	for (p = 0; p < P_NR; p++)
+		protos[p] = true;
 	while ((c = getopt(argc, argv, "k:m:r:n:w:p:t:b:i:")) != -1) {
 		switch (c) {
 		case 'k': kernel = optarg; break;
@@ -536,8 +699,15 @@ int main(int argc, char **argv)
 		case 'b': nbind = strtoul(optarg, NULL, 10); break;
 		case 'i': boot = atoi(optarg); break;
 		case 'p':
-			protos[P_UDP] = strstr(optarg, "udp");
-			protos[P_TCP] = strstr(optarg, "tcp");
+			memset(protos, 0, sizeof(protos));
+			for (tok = strtok_r(optarg, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				for (p = 0; p < P_NR && strcmp(tok, proto_name[p]); p++)
+					;
+				if (p == P_NR)
+					usage();
+				protos[p] = true;
+			}
 			break;
 		default: usage();
 		}
@@ -557,11 +727,18 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	netns_fd = open("/proc/self/ns/net", O_RDONLY);
-	raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-	if (netns_fd < 0 || raw < 0)
+	/* IPPROTO_RAW: the packets carry their IP header (IPv6 too) */
+	raw4 = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	raw6 = socket(AF_INET6, SOCK_RAW, IPPROTO_RAW);
+	if (netns_fd < 0 || raw4 < 0 || raw6 < 0)
 		die("netns or raw socket");
 	for (p = 0; p < P_NR; p++) {
-		target[p] = receiver(p, INADDR_LOOPBACK, port_of(p) + STEER_OFF);
+		if (!protos[p])
+			continue;
+		raw[p] = pkt_v6(p) ? raw6 : raw4;
+		v6 |= pkt_v6(p);
+		v4 |= !pkt_v6(p);
+		target[p] = receiver(p, false, port_of(p) + STEER_OFF);
 		flood_build(&fl[p], p);
 	}
 
@@ -587,18 +764,25 @@ int main(int argc, char **argv)
 			bpf_program__set_autoload(skel->progs.disp_regular, false);
 		if (disp_bpf__load(skel))
 			die("loading disp.bpf.o");
-		bpf_setup(target);
-		setup_time("bpf maps, 2 x nbind bindings", t0);
-		for (p = 0; p < P_NR; p++)
+		bpf_setup(target, protos);
+		setup_time("bpf maps, nbind bindings per flood", t0);
+		/* (the program's IPv4 path; test runs take no packet) */
+		for (p = P_UDP; p <= P_TCP; p++)
 			if (protos[p])
 				test_run(p, trun);
 	}
 	if (want[V_TPROXY100K]) {
 		t0 = now_ns();
-		nft_load_set();
-		setup_time("nft set, nbind elements", t0);
+		if (v4)
+			nft_load_set(false);
+		if (v6)
+			nft_load_set(true);
+		setup_time("nft sets, nbind elements per family", t0);
 	} else if (want[V_TPROXY1]) {
-		nft("add table ip skbench\n");
+		if (v4)
+			nft("add table ip skbench\n");
+		if (v6)
+			nft("add table ip6 skbench\n");
 	}
 
 	/* Repetitions interleave the variants, in a rotating order, so that
@@ -624,7 +808,7 @@ int main(int argc, char **argv)
 				if (!want[v])
 					continue;
 				if (v == V_NONE || v == V_PASS)
-					service = receiver(p, INADDR_ANY, port_of(p));
+					service = receiver(p, true, port_of(p));
 				link = variant_on(v, p);
 				/* Let the work the change deferred (RCU callbacks,
 				 * freeing, code patching) finish before measuring;
@@ -632,13 +816,13 @@ int main(int argc, char **argv)
 				 */
 				usleep(SETTLE_US);
 				next = start;
-				flood_send(raw, &fl[p], &next, warmup);
+				flood_send(raw[p], &fl[p], &next, warmup);
 				got = received(p);
 				t0 = now_ns();
-				flood_send(raw, &fl[p], &next, packets);
+				flood_send(raw[p], &fl[p], &next, packets);
 				ns = now_ns() - t0;
 				got = received_since(p, got, packets);
-				variant_off(v, link);
+				variant_off(v, p, link);
 				if (service >= 0)
 					close(service);
 				printf("{\"type\":\"run\",\"kernel\":\"%s\",\"mode\":\"%s\","
