@@ -10,7 +10,8 @@
 #   make kernel     build .work/linux          -> .work/build/linux
 #   make ref-kernel build the unmodified tree  -> .work/build/ref
 #   make base-kernel build the stripped base (tag `base`) -> .work/build/base
-#   make bench      benchmark base, ours and ref in the VM (bench/run, ~10 min)
+#   make bench      benchmark base, ours and ref in the VM (bench/run; FLAVOR=distro
+#                   for the headline figures)
 #   make bpftool    build the tree's bpftool  -> .work/build/bpftool
 #   make selftests  build test_progs for our tree (and the reference tests)
 #   make deb        Debian packages of the patched kernel -> .work/build/deb
@@ -103,7 +104,7 @@ check: kernel selftests $(if $(FLAVOR),,deb)
 	FLAVOR=$(FLAVOR) $(TOP)/scripts/check
 
 bench: kernel ref-kernel base-kernel
-	$(TOP)/bench/run
+	FLAVOR=$(FLAVOR) $(TOP)/bench/run
 
 demo: kernel bpftool
 	$(TOP)/demo/run

@@ -20,7 +20,7 @@
  * SyncookiesSent). Each flood has its own service port (UDP 7000, 7010,
  * 7020; TCP 80, 90, 100, for the IPv4, IPv6 and dual-stack floods):
  *   the service socket, bound to the wildcard address and that port,
- *       exists only for the none and pass variants, where the bind()
+ *       exists only for the none, pass and other variants, where the bind()
  *       lookup finds it;
  *   the steering target, on the next port (127.0.0.1, ::1, or the
  *       dual-stack wildcard), which the bind() lookup never finds for these
@@ -41,6 +41,10 @@
  *   tproxy1     nftables TPROXY, one rule for the prefix and the port
  *   tproxy100k  nftables TPROXY, the nbind addresses in a set (the rule
  *               names the port)
+ *   other       no program here, the pass program attached in another
+ *               network namespace, one of -N (1,000 by default) that
+ *               skbench creates: what the hook costs namespaces without
+ *               programs once one has some (the static key is global)
  *
  * Prints one JSON object per line: a "run" per variant and repetition, a
  * "test_run" per program (BPF_PROG_TEST_RUN, ns per run), "setup" times
@@ -57,6 +61,7 @@
 #include <netinet/ip6.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -104,9 +109,9 @@ static bool sock_v6(enum proto p)
 }
 
 enum variant { V_NONE, V_PASS, V_DISP1, V_DISP100K,
-	       V_TPROXY1, V_TPROXY100K, V_NR };
+	       V_TPROXY1, V_TPROXY100K, V_OTHER, V_NR };
 static const char *const variant_name[V_NR] = {
-	"none", "pass", "disp1", "disp100k", "tproxy1", "tproxy100k",
+	"none", "pass", "disp1", "disp100k", "tproxy1", "tproxy100k", "other",
 };
 
 static const char *kernel = "unknown", *mode = "unknown";
@@ -114,6 +119,8 @@ static int boot;	/* -i: which boot of this kernel, for the report */
 static unsigned int nbind = 100000;	/* -b: bindings, destinations */
 static struct disp_bpf *skel;
 static int netns_fd = -1;
+static unsigned int nother = 1000;	/* -N: network namespaces for "other" */
+static int other_fd = -1;		/* the one with a program */
 
 static void die(const char *fmt, ...)
 {
@@ -555,6 +562,8 @@ static struct bpf_program *variant_prog(enum variant v)
 		return skel->progs.disp_one;
 	case V_DISP100K:
 		return skel->progs.disp_many;
+	case V_OTHER:
+		return skel->progs.pass;
 	default:
 		return NULL;
 	}
@@ -570,7 +579,7 @@ static struct bpf_link *variant_on(enum variant v, enum proto p)
 		tproxy_add(p, v == V_TPROXY100K);
 	if (!prog)
 		return NULL;
-	link = bpf_program__attach_netns(prog, netns_fd);
+	link = bpf_program__attach_netns(prog, v == V_OTHER ? other_fd : netns_fd);
 	if (!link)
 		die("attach %s", variant_name[v]);
 	return link;
@@ -581,6 +590,26 @@ static void variant_off(enum variant v, enum proto p, struct bpf_link *link)
 	if (v == V_TPROXY1 || v == V_TPROXY100K)
 		tproxy_del(p);
 	bpf_link__destroy(link);
+}
+
+/* nother network namespaces, kept by their fds; the last one gets the
+ * "other" variant's program. Back in our own namespace afterwards.
+ */
+static void make_others(void)
+{
+	unsigned int i;
+	int fd = -1;
+
+	for (i = 0; i < nother; i++) {
+		if (unshare(CLONE_NEWNET))
+			die("unshare(CLONE_NEWNET), namespace %u", i);
+		fd = open("/proc/self/ns/net", O_RDONLY);
+		if (fd < 0)
+			die("open /proc/self/ns/net");
+	}
+	other_fd = fd;
+	if (setns(netns_fd, CLONE_NEWNET))
+		die("setns back");
 }
 
 /* Does the running kernel's BTF have this function (a kfunc, say)? */
@@ -642,7 +671,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: skbench [-k KERNEL] [-m MODE] [-r REPS] [-n PACKETS] [-w WARMUP]\n"
 		"               [-p FLOOD,...] [-t TEST_RUN_REPEAT] [-b BINDINGS] [-i BOOT]\n"
-		"               [VARIANT...]\n"
+		"               [-N NETNS] [VARIANT...]\n"
 		"floods: udp tcp udp6 tcp6 udp46 tcp46 (default: all)\n");
 	exit(2);
 }
@@ -688,7 +717,7 @@ int main(int argc, char **argv)
 
 	for (p = 0; p < P_NR; p++)
 		protos[p] = true;
-	while ((c = getopt(argc, argv, "k:m:r:n:w:p:t:b:i:")) != -1) {
+	while ((c = getopt(argc, argv, "k:m:r:n:w:p:t:b:i:N:")) != -1) {
 		switch (c) {
 		case 'k': kernel = optarg; break;
 		case 'm': mode = optarg; break;
@@ -698,6 +727,7 @@ int main(int argc, char **argv)
 		case 't': trun = atoi(optarg); break;
 		case 'b': nbind = strtoul(optarg, NULL, 10); break;
 		case 'i': boot = atoi(optarg); break;
+		case 'N': nother = strtoul(optarg, NULL, 10); break;
 		case 'p':
 			memset(protos, 0, sizeof(protos));
 			for (tok = strtok_r(optarg, ",", &save); tok;
@@ -722,7 +752,7 @@ int main(int argc, char **argv)
 	if (optind == argc)
 		for (c = 0; c < V_NR; c++)
 			want[c] = true;
-	if (!nbind || !packets)
+	if (!nbind || !packets || !nother)
 		usage();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -747,7 +777,9 @@ int main(int argc, char **argv)
 	 */
 	have_bpf = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SK_LOOKUP, NULL) == 1;
 	if (!have_bpf) {
-		for (c = V_PASS; c <= V_DISP100K; c++) {
+		for (c = V_PASS; c < V_NR; c++) {
+			if (c == V_TPROXY1 || c == V_TPROXY100K)
+				continue;
 			if (want[c] && optind < argc) {
 				errno = 0;
 				die("%s: this kernel has no sk_lookup", variant_name[c]);
@@ -770,6 +802,11 @@ int main(int argc, char **argv)
 		for (p = P_UDP; p <= P_TCP; p++)
 			if (protos[p])
 				test_run(p, trun);
+	}
+	if (want[V_OTHER]) {
+		t0 = now_ns();
+		make_others();
+		setup_time("network namespaces for other", t0);
 	}
 	if (want[V_TPROXY100K]) {
 		t0 = now_ns();
@@ -807,7 +844,7 @@ int main(int argc, char **argv)
 
 				if (!want[v])
 					continue;
-				if (v == V_NONE || v == V_PASS)
+				if (v == V_NONE || v == V_PASS || v == V_OTHER)
 					service = receiver(p, true, port_of(p));
 				link = variant_on(v, p);
 				/* Let the work the change deferred (RCU callbacks,
