@@ -101,6 +101,7 @@ selftests: kernel bpftool
 # and the packages, which tests/deb installs and boots)
 check: kernel selftests $(if $(FLAVOR),,deb)
 	$(MAKE) -s -C $(TOP)/demo
+	$(TOP)/tests/fuzz-uapi --build
 	FLAVOR=$(FLAVOR) $(TOP)/scripts/check
 
 bench: kernel ref-kernel base-kernel
